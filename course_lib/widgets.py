@@ -52,6 +52,7 @@ def show_figure(fig, *, name: str) -> None:
         include_plotlyjs=False,
         full_html=False,
         div_id=f"fig-{name}",
+        auto_play=False,  # figures with frames wait for the reader's slider
         config={"responsive": True, "displaylogo": False},
     )
     bundle = {

@@ -13,7 +13,9 @@ def test_triplet_loss_matches_torch(margin, p):
     g = torch.Generator().manual_seed(0)
     a, pos, neg = (torch.randn(32, 6, generator=g, dtype=torch.float64) for _ in range(3))
     expect = F.triplet_margin_loss(a, pos, neg, margin=margin, p=p, eps=0.0)
-    assert float(triplet_loss(a, pos, neg, margin=margin, p=p)) == pytest.approx(float(expect), rel=1e-10)
+    assert float(triplet_loss(a, pos, neg, margin=margin, p=p)) == pytest.approx(
+        float(expect), rel=1e-10
+    )
 
 
 def test_satisfied_triplets_give_no_loss_and_no_gradient():
@@ -42,7 +44,7 @@ def test_curriculum_entropy_rises_to_the_data_entropy():
             q = w * p / (w * p).sum()
             if temperature == 0.0:
                 entropies.append(float(dv.entropy(q)))
-    assert all(e2 > e1 for e1, e2 in zip(entropies, entropies[1:]))
+    assert all(e2 > e1 for e1, e2 in zip(entropies, entropies[1:], strict=False))
     assert entropies[-1] == pytest.approx(float(dv.entropy(p)), rel=1e-12)
     assert torch.all(curriculum_weights(difficulty, 1.0, temperature=0.1) == 1)
 

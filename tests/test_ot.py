@@ -77,7 +77,9 @@ def test_cost_matrix_matches_pot_dist():
     x, y, _, _ = clouds()
     assert np.allclose(cot.cost_matrix(x, y).numpy(), pot.dist(x.numpy(), y.numpy()), atol=1e-10)
     assert np.allclose(
-        cot.cost_matrix(x, y, p=1).numpy(), pot.dist(x.numpy(), y.numpy(), metric="euclidean"), atol=1e-10
+        cot.cost_matrix(x, y, p=1).numpy(),
+        pot.dist(x.numpy(), y.numpy(), metric="euclidean"),
+        atol=1e-10,
     )
 
 
@@ -87,12 +89,22 @@ def test_cost_matrix_matches_pot_dist():
 def test_sinkhorn_plan_matches_pot(method, eps):
     x, y, a, b = clouds()
     cost = cot.cost_matrix(x, y)
-    ref = pot.sinkhorn(a.numpy(), b.numpy(), cost.numpy(), eps, method="sinkhorn_log", numItermax=100_000, stopThr=1e-13)
+    ref = pot.sinkhorn(
+        a.numpy(),
+        b.numpy(),
+        cost.numpy(),
+        eps,
+        method="sinkhorn_log",
+        numItermax=100_000,
+        stopThr=1e-13,
+    )
     res = cot.solve_sinkhorn(a, b, cost, eps, method=method, tol=1e-12, max_iter=100_000)
     assert res.converged
     assert np.abs(res.plan.numpy() - ref).max() <= 1e-8 * ref.max()
     assert res.cost == pytest.approx(float((ref * cost.numpy()).sum()), rel=1e-8)
-    assert torch.allclose(res.plan.sum(1), a, atol=1e-11) and torch.allclose(res.plan.sum(0), b, atol=1e-11)
+    assert torch.allclose(res.plan.sum(1), a, atol=1e-11) and torch.allclose(
+        res.plan.sum(0), b, atol=1e-11
+    )
 
 
 def test_log_domain_survives_where_plain_breaks_down():
@@ -102,7 +114,15 @@ def test_log_domain_survives_where_plain_breaks_down():
     x, y, a, b = clouds(n=30, m=30)
     cost = cot.cost_matrix(x, y)
     eps, shift = 0.2, 300.0  # (C + shift) / eps >= 1500, far past exp's float64 range (~745)
-    ref = pot.sinkhorn(a.numpy(), b.numpy(), cost.numpy(), eps, method="sinkhorn_log", numItermax=10**5, stopThr=1e-13)
+    ref = pot.sinkhorn(
+        a.numpy(),
+        b.numpy(),
+        cost.numpy(),
+        eps,
+        method="sinkhorn_log",
+        numItermax=10**5,
+        stopThr=1e-13,
+    )
     with pytest.raises(cot.SinkhornBreakdown, match="method='log'"):
         cot.solve_sinkhorn(a, b, cost + shift, eps, method="plain")
     r = cot.solve_sinkhorn(a, b, cost + shift, eps, method="log", tol=1e-12, max_iter=10**5)
@@ -125,7 +145,7 @@ def test_cost_tends_to_exact_ot_as_eps_shrinks():
         r = cot.solve_sinkhorn(u, u, cost, eps, tol=1e-10, max_iter=50_000)
         gaps.append(r.cost - exact)
     assert all(g > 0 for g in gaps)  # entropic plans are never cheaper than the optimum
-    assert all(g2 < g1 for g1, g2 in zip(gaps, gaps[1:]))
+    assert all(g2 < g1 for g1, g2 in zip(gaps, gaps[1:], strict=False))
     assert gaps[-1] < 0.02 * exact
 
 
@@ -138,7 +158,15 @@ def test_zero_weights_and_sinkhorn_shortcut():
     plan = cot.sinkhorn(a, b, cost, 0.5)
     assert torch.all(plan[3] == 0)
     assert torch.allclose(plan.sum(1), a, atol=1e-9)
-    ref = pot.sinkhorn(a.numpy(), b.numpy(), cost.numpy(), 0.5, method="sinkhorn_log", stopThr=1e-13, numItermax=10**5)
+    ref = pot.sinkhorn(
+        a.numpy(),
+        b.numpy(),
+        cost.numpy(),
+        0.5,
+        method="sinkhorn_log",
+        stopThr=1e-13,
+        numItermax=10**5,
+    )
     assert np.abs(plan.numpy() - ref).max() < 1e-8
 
 
@@ -174,7 +202,9 @@ def test_sinkhorn_is_differentiable_in_the_cost():
     ],
 )
 def test_sinkhorn_rejects_bad_input(kwargs, match):
-    args = dict(a=torch.full((3,), 1 / 3), b=torch.tensor([0.5, 0.5]), cost=torch.rand(3, 2), eps=0.1)
+    args = dict(
+        a=torch.full((3,), 1 / 3), b=torch.tensor([0.5, 0.5]), cost=torch.rand(3, 2), eps=0.1
+    )
     args.update(kwargs)
     a, b, cost, eps = args.pop("a"), args.pop("b"), args.pop("cost"), args.pop("eps")
     with pytest.raises(ValueError, match=match):
@@ -193,8 +223,16 @@ def test_eps_of_wrong_type_is_a_type_error():
         (lambda: cot.wasserstein_1d(torch.tensor([1.0, math.nan]), torch.tensor([1.0])), "NaN"),
         (lambda: cot.wasserstein_1d(torch.rand(3, 2), torch.rand(3)), r"x must have shape \(n,\)"),
         (lambda: cot.wasserstein_1d(torch.rand(3), torch.rand(3), p=0.5), "p must be >= 1"),
-        (lambda: cot.wasserstein_1d(torch.rand(3), torch.rand(3), x_weights=torch.tensor([1.0, -1.0, 1.0])), "negative"),
-        (lambda: cot.wasserstein_1d(torch.rand(3), torch.rand(3), y_weights=torch.ones(2)), "y_weights must have shape"),
+        (
+            lambda: cot.wasserstein_1d(
+                torch.rand(3), torch.rand(3), x_weights=torch.tensor([1.0, -1.0, 1.0])
+            ),
+            "negative",
+        ),
+        (
+            lambda: cot.wasserstein_1d(torch.rand(3), torch.rand(3), y_weights=torch.ones(2)),
+            "y_weights must have shape",
+        ),
         (lambda: cot.cost_matrix(torch.rand(3, 2), torch.rand(3, 3)), "same dimension"),
         (lambda: cot.assignment_plan(torch.rand(3, 4)), "square"),
     ],

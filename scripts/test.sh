@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Set up everything and run every test of the course, in this order:
+#   1. environment (scripts/setup.sh: pinned .venv + vendored JavaScript)
+#   2. lint (ruff) and generated files in step with their sources (exercises from solutions)
+#   3. library, grader and exercise tests (pytest; both directions of the exercise format)
+#   4. notebooks validated with nbval: stored outputs of chapter, solution and exercise notebooks
+#      are compared with a fresh seeded run (a silent change in a checked number fails)
+#   5. the book built offline with execution and warnings as errors, then checked in headless
+#      Chromium (math rendered, plotly slider moves the plan, no external requests, no errors)
+# Any failure stops the run with a non-zero exit code; pytest's "no tests ran" (exit 5) is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONHASHSEED=0  # (no MPLBACKEND: kernels must keep their inline backend)
+PY=.venv/bin/python
+
+bash scripts/setup.sh
+
+echo "== lint"
+.venv/bin/ruff check .
+
+echo "== generated exercises are in step with the solutions"
+$PY -m course_grader generate --check
+
+echo "== unit, grader and exercise tests"
+$PY -m pytest -p no:cacheprovider -q -n 2 --dist loadfile -m "not browser" tests
+
+echo "== notebooks (nbval, stored outputs compared)"
+$PY -m pytest -p no:cacheprovider -q -n 2 --dist loadfile \
+  --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 \
+  notebooks solutions exercises
+
+echo "== book (offline build, warnings are errors) and browser check"
+bash scripts/book.sh --no-serve
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "[test] installing Debian's chromium for the browser test"
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "[test] could not install chromium"
+fi
+$PY -m pytest -p no:cacheprovider -q -m browser tests/browser
+echo "== all tests passed"
