@@ -12,28 +12,46 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONHASHSEED=0  # (no MPLBACKEND: kernels must keep their inline backend)
 PY=.venv/bin/python
+JUNIT=artifacts/junit
+rm -rf "$JUNIT" && mkdir -p "$JUNIT"
+stage() { echo "== $1  (t=${SECONDS}s)"; }
 
 bash scripts/setup.sh
 
-echo "== lint"
+stage "lint"
 .venv/bin/ruff check .
 
-echo "== generated exercises are in step with the solutions"
+stage "generated exercises are in step with the solutions"
 $PY -m course_grader generate --check
 
-echo "== unit, grader and exercise tests"
-$PY -m pytest -p no:cacheprovider -q -n 2 --dist loadfile -m "not browser" tests
+stage "unit, grader and exercise tests"
+$PY -m pytest -p no:cacheprovider -q -n 2 --dist loadfile -m "not browser" --junitxml=$JUNIT/unit.xml tests
 
-echo "== notebooks (nbval, stored outputs compared)"
+stage "notebooks (nbval, stored outputs compared)"
 $PY -m pytest -p no:cacheprovider -q -n 2 --dist loadfile \
   --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 \
-  notebooks solutions exercises
+  --junitxml=$JUNIT/nbval.xml notebooks solutions exercises
 
-echo "== book (offline build, warnings are errors) and browser check"
+stage "book (offline build, warnings are errors) and browser check"
 bash scripts/book.sh --no-serve
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "[test] installing Debian's chromium for the browser test"
   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "[test] could not install chromium"
 fi
-$PY -m pytest -p no:cacheprovider -q -m browser tests/browser
-echo "== all tests passed"
+$PY -m pytest -p no:cacheprovider -q -m browser --junitxml=$JUNIT/browser.xml tests/browser
+echo "== done in ${SECONDS}s"
+# one closing line for the whole run, summed over every pytest stage above
+$PY - "$JUNIT" <<'PYEOF'
+import pathlib, sys, xml.etree.ElementTree as ET
+tot = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+for f in sorted(pathlib.Path(sys.argv[1]).glob("*.xml")):
+    for suite in ET.parse(f).getroot().iter("testsuite"):
+        for k in tot:
+            tot[k] += int(suite.get(k, 0))
+failed = tot["failures"] + tot["errors"]
+passed = tot["tests"] - failed - tot["skipped"]
+if passed == 0:
+    sys.exit("no test ran: that is a failure")
+print(f"{passed} passed, {failed} failed, {tot['skipped']} skipped")
+sys.exit(1 if failed else 0)
+PYEOF
