@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import torch
 
+from ._registry import Registry
+
 __all__ = [
     "TOY_2D",
     "Digits",
@@ -40,17 +42,8 @@ __all__ = [
 ]
 
 Sampler = Callable[..., torch.Tensor]
-TOY_2D: dict[str, Sampler] = {}
-
-
-def register_2d(name: str) -> Callable[[Sampler], Sampler]:
-    """Register a 2-D toy generator ``f(n, *, seed, **options) -> (n, 2) tensor``."""
-
-    def deco(fn: Sampler) -> Sampler:
-        TOY_2D[name] = fn
-        return fn
-
-    return deco
+TOY_2D = Registry("2-D toy")
+register_2d = TOY_2D.register  # @register_2d("name") on f(n, *, seed, **options) -> (n, 2)
 
 
 def _check_n(n: int) -> None:
@@ -162,9 +155,7 @@ def sample_2d(name: str, n: int, *, seed: int = 0, **options) -> torch.Tensor:
     >>> sample_2d("ring", 4, seed=0).shape
     torch.Size([4, 2])
     """
-    if name not in TOY_2D:
-        raise ValueError(f"unknown 2-D toy {name!r}; choose one of {sorted(TOY_2D)}")
-    return TOY_2D[name](n, seed=seed, **options)
+    return TOY_2D.lookup(name)(n, seed=seed, **options)
 
 
 @dataclass(frozen=True)

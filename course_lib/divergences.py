@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import torch
 
+from ._registry import Registry
 from ._validate import as_tensor, check_distribution, check_finite, check_ndim, check_positive
 
 __all__ = [
@@ -81,17 +82,10 @@ def _pair(p, q) -> tuple[torch.Tensor, torch.Tensor]:
 
 # ---------------------------------------------------------------- kernels and MMD
 Kernel = Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]
-KERNELS: dict[str, Kernel] = {}
-
-
-def register_kernel(name: str) -> Callable[[Kernel], Kernel]:
-    """Register ``k(x (n, d), y (m, d), bandwidth) -> Gram matrix (n, m)`` under ``name``."""
-
-    def deco(fn: Kernel) -> Kernel:
-        KERNELS[name] = fn
-        return fn
-
-    return deco
+KERNELS = Registry("kernel")
+register_kernel = (
+    KERNELS.register
+)  # @register_kernel("name") on k(x (n, d), y (m, d), bandwidth) -> (n, m)
 
 
 def _sq_dists(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -130,10 +124,7 @@ def mmd2(
     kernel: a name from ``KERNELS`` ("gaussian", "laplacian", "imq"); bandwidth: σ > 0.
     Differentiable in x and y, so it can serve as a training loss (WAE-MMD, chapter 4).
     """
-    if kernel not in KERNELS:
-        raise ValueError(
-            f"unknown kernel {kernel!r}; choose one of {sorted(KERNELS)} or register_kernel your own"
-        )
+    k = KERNELS.lookup(kernel)
     bandwidth = check_positive(bandwidth, "bandwidth")
     x, y = as_tensor(x, "x"), as_tensor(y, "y")
     if x.ndim == 1:
@@ -153,7 +144,6 @@ def mmd2(
         raise ValueError(
             f"the unbiased MMD needs at least 2 samples on each side, got n={n}, m={m}"
         )
-    k = KERNELS[kernel]
     kxx, kyy, kxy = k(x, x, bandwidth), k(y, y, bandwidth), k(x, y, bandwidth)
     if unbiased:
         sxx = (kxx.sum() - kxx.diagonal().sum()) / (n * (n - 1))

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ._registry import Registry
 from ._validate import (
     as_tensor,
     check_finite,
@@ -173,17 +174,8 @@ class SinkhornResult:
 # An iteration takes (a, b, cost, eps, max_iter, tol, check_every) and returns
 # (plan, f, g, n_iter, errors), forming the plan the way its own arithmetic does.
 Iteration = Callable[..., tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, list]]
-METHODS: dict[str, Iteration] = {}
-
-
-def register_method(name: str) -> Callable[[Iteration], Iteration]:
-    """Add a Sinkhorn variant to ``METHODS`` (a student can register their own)."""
-
-    def deco(fn: Iteration) -> Iteration:
-        METHODS[name] = fn
-        return fn
-
-    return deco
+METHODS = Registry("method")
+register_method = METHODS.register  # add a Sinkhorn variant (a student can register their own)
 
 
 def _marginal_error(plan, a, b) -> float:
@@ -280,8 +272,7 @@ def solve_sinkhorn(
     Zero weights are allowed (their rows or columns of the plan are 0). Warns with
     ``RuntimeWarning`` when ``max_iter`` is reached before ``tol``.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
+    iterate = METHODS.lookup(method)
     eps = check_positive(eps, "eps")
     if not isinstance(max_iter, int) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
@@ -308,7 +299,7 @@ def solve_sinkhorn(
     # drop zero-weight points: they receive no mass and only slow the iterations down
     rows, cols = a > 0, b > 0
     sub_a, sub_b, sub_c = a[rows], b[cols], cost[rows][:, cols]
-    sub_plan, f_s, g_s, n_iter, errors = METHODS[method](
+    sub_plan, f_s, g_s, n_iter, errors = iterate(
         sub_a, sub_b, sub_c, eps, max_iter, tol, check_every
     )
     plan = cost.new_zeros(cost.shape)

@@ -21,6 +21,19 @@ def clouds(n=60, m=50, seed=0):
     return x, y, a / a.sum(), b / b.sum()
 
 
+def pot_plan(a, b, cost, eps):
+    """POT's log-domain Sinkhorn run to convergence: the reference plan."""
+    return pot.sinkhorn(
+        a.numpy(),
+        b.numpy(),
+        cost.numpy(),
+        eps,
+        method="sinkhorn_log",
+        numItermax=10**5,
+        stopThr=1e-13,
+    )
+
+
 # ------------------------------------------------------------------ 1-D exact transport
 @pytest.mark.parametrize("n,m", [(50, 50), (37, 81), (1, 5)])
 def test_w1_matches_scipy(n, m):
@@ -89,15 +102,7 @@ def test_cost_matrix_matches_pot_dist():
 def test_sinkhorn_plan_matches_pot(method, eps):
     x, y, a, b = clouds()
     cost = cot.cost_matrix(x, y)
-    ref = pot.sinkhorn(
-        a.numpy(),
-        b.numpy(),
-        cost.numpy(),
-        eps,
-        method="sinkhorn_log",
-        numItermax=100_000,
-        stopThr=1e-13,
-    )
+    ref = pot_plan(a, b, cost, eps)
     res = cot.solve_sinkhorn(a, b, cost, eps, method=method, tol=1e-12, max_iter=100_000)
     assert res.converged
     assert np.abs(res.plan.numpy() - ref).max() <= 1e-8 * ref.max()
@@ -114,15 +119,7 @@ def test_log_domain_survives_where_plain_breaks_down():
     x, y, a, b = clouds(n=30, m=30)
     cost = cot.cost_matrix(x, y)
     eps, shift = 0.2, 300.0  # (C + shift) / eps >= 1500, far past exp's float64 range (~745)
-    ref = pot.sinkhorn(
-        a.numpy(),
-        b.numpy(),
-        cost.numpy(),
-        eps,
-        method="sinkhorn_log",
-        numItermax=10**5,
-        stopThr=1e-13,
-    )
+    ref = pot_plan(a, b, cost, eps)
     with pytest.raises(cot.SinkhornBreakdown, match="method='log'"):
         cot.solve_sinkhorn(a, b, cost + shift, eps, method="plain")
     r = cot.solve_sinkhorn(a, b, cost + shift, eps, method="log", tol=1e-12, max_iter=10**5)
@@ -158,15 +155,7 @@ def test_zero_weights_and_sinkhorn_shortcut():
     plan = cot.sinkhorn(a, b, cost, 0.5)
     assert torch.all(plan[3] == 0)
     assert torch.allclose(plan.sum(1), a, atol=1e-9)
-    ref = pot.sinkhorn(
-        a.numpy(),
-        b.numpy(),
-        cost.numpy(),
-        0.5,
-        method="sinkhorn_log",
-        stopThr=1e-13,
-        numItermax=10**5,
-    )
+    ref = pot_plan(a, b, cost, 0.5)
     assert np.abs(plan.numpy() - ref).max() < 1e-8
 
 
