@@ -21,9 +21,13 @@ A check passes when it returns without raising. A check whose body contains no
 ``assert``, ``raise`` or ``assert_*(...)`` call cannot fail and is refused when
 the file is loaded.
 
-This module has no state: checks are found by scanning the tests module, so
-the same file can be loaded by the grading process (to know the points) and run
-inside the student's kernel (to decide pass/fail), see :mod:`course_grader.run`.
+This module has no state: checks are found by scanning the tests module.
+The grading process loads the file and runs the checks itself, with ``nb`` a
+:class:`course_grader.remote.RemoteNamespace` whose calls execute in the
+student's sandboxed kernel and return plain data (see :mod:`course_grader.run`
+and the threat model in :mod:`course_grader.sandbox`); the checks never run in
+the student's interpreter. :func:`run` also accepts a plain dict of globals
+(an in-process namespace, used by the tests of the checks themselves).
 """
 
 from __future__ import annotations
@@ -151,6 +155,11 @@ class CheckTimeout(Exception):
     """A check ran longer than its time limit."""
 
 
+class GradingAborted(Exception):
+    """The checks cannot go on: the grading channel to the notebook is broken
+    (the notebook tampered with it). :func:`run` lets it through."""
+
+
 @contextmanager
 def _time_limit(seconds: float | None):
     # SIGALRM works only in the main thread of a POSIX process (true in a kernel);
@@ -176,33 +185,43 @@ def _time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+# A remote namespace bounds each call by the check's time limit; the alarm is a
+# backstop for the check's own code, a little later.
+_BACKSTOP_S = 15.0
+
+
 def run(
-    specs: list[CheckSpec], globals_: Mapping[str, Any], *, timeout_s: float | None = 30.0
+    specs: list[CheckSpec], globals_: Mapping[str, Any] | Any, *, timeout_s: float | None = 30.0
 ) -> list[dict[str, Any]]:
-    """Run ``specs`` against a notebook's globals; one JSON-able dict per check:
-    ``{"id", "passed", "detail"}`` (``detail``: why it failed, empty if it passed)."""
-    nb = NotebookNamespace(globals_)
+    """Run ``specs`` against a notebook's globals (a dict, or a remote namespace);
+    one JSON-able dict per check: ``{"id", "passed", "detail"}`` (``detail``: why
+    it failed, empty if it passed). :class:`GradingAborted` is not caught."""
+    remote = hasattr(type(globals_), "_start_check")
+    nb = globals_ if remote else NotebookNamespace(globals_)
     outcomes = []
     for spec in specs:
         try:
-            with _time_limit(timeout_s):
+            if remote:
+                nb._start_check(timeout_s)
+            with _time_limit(timeout_s and timeout_s + _BACKSTOP_S if remote else timeout_s):
                 spec.func(nb)
         except AssertionError as error:
             outcomes.append(
                 {"id": spec.id, "passed": False, "detail": str(error) or "assertion failed"}
             )
+        except GradingAborted:
+            raise
         except Exception as error:  # the student's code may raise anything
-            frames = [
-                f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__
-            ]
-            where = f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
-            outcomes.append(
-                {
-                    "id": spec.id,
-                    "passed": False,
-                    "detail": f"{type(error).__name__}: {error}{where}",
-                }
-            )
+            detail = getattr(error, "detail", None)
+            if not isinstance(detail, str):
+                frames = [
+                    f
+                    for f in traceback.extract_tb(error.__traceback__)
+                    if f.filename not in (__file__, spec.func.__code__.co_filename)
+                ]
+                where = f" (in {frames[-1].name}, line {frames[-1].lineno})" if frames else ""
+                detail = f"{type(error).__name__}: {error}{where}"
+            outcomes.append({"id": spec.id, "passed": False, "detail": detail})
         else:
             outcomes.append({"id": spec.id, "passed": True, "detail": ""})
     return outcomes

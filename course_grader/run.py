@@ -1,49 +1,67 @@
-"""Grade one notebook: execute it, run the hidden checks in its kernel, score.
+"""Grade one notebook: execute it in a sandboxed kernel, run the hidden checks, score.
 
-:func:`grade_notebook` works in two processes, so that a sandboxed grader can
-reuse it unchanged (run the kernel inside the sandbox):
+:func:`grade_notebook` works in two processes that never share an interpreter
+(the threat model is in :mod:`course_grader.sandbox`):
 
-1. *grading process* (this one): loads the hidden tests file to know every
-   check's question, points and message; these numbers never come from the
-   student's kernel.
-2. *kernel* (the student's code): executes the notebook's cells one by one with
-   a per-cell timeout, in a fresh empty temporary working directory; then one
-   extra grading cell receives the tests file's *source text* (the file is never
-   put where the notebook runs), runs the checks against the notebook's globals
-   and returns ``{"checks": [{"id", "passed", "detail"}]}`` as a display output
-   of MIME type :data:`RESULT_MIME`.
+1. *kernel* (the student's code, in the sandbox of :mod:`course_grader.sandbox`):
+   executes the notebook's cells one by one with a per-cell timeout, in a
+   fresh empty working directory (:mod:`course_grader.kernel`); a cell that
+   raises does not stop execution, a cell that runs past ``cell_timeout`` is
+   interrupted.
+2. *grading process* (this one): loads the hidden tests file (never sent to
+   the kernel), then runs every check here, with ``nb`` a
+   :class:`~course_grader.remote.RemoteNamespace`: ``nb.kl(p, q)`` sends
+   copies of ``p`` and ``q`` to the kernel and gets plain data back, which the
+   check compares with references computed here.
 
-A cell that raises does not stop execution (later questions still count); a
-cell that runs past ``cell_timeout`` is interrupted. Points are the sum of the
-points of passing checks, per question.
+Points are the sum of the points of passing checks, per question. Statuses,
+from best to worst, are listed in :data:`STATUSES`; checks run for ``ok``,
+``cell_errors`` and ``timeout``, and those that completed before the kernel
+died count for ``kernel_died``; the other statuses score zero.
 """
 
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
-
 from . import checks as checks_mod
-from . import notebooks
+from . import notebooks, submissions
 from .assignments import TESTS_SUFFIX, Assignment, find_root
+from .kernel import CellError, SandboxedKernel
+from .remote import RemoteNamespace
+from .sandbox import Limits, describe
 
-RESULT_MIME = "application/vnd.course-grader.checks+json"
-
-# Statuses, from best to worst. Checks run for the first three; the others score zero.
 OK = "ok"  # every cell ran without error
 CELL_ERRORS = "cell_errors"  # some cells raised; checks ran on what was defined
-TIMEOUT = "timeout"  # some cell was interrupted after cell_timeout (or the total limit was hit)
-KERNEL_DIED = "kernel_died"  # the kernel died while running the notebook
-GRADING_ERROR = "grading_error"  # the grading cell itself failed or timed out
-INVALID_NOTEBOOK = "invalid_notebook"  # the file is not a readable notebook
-STATUSES = (OK, CELL_ERRORS, TIMEOUT, KERNEL_DIED, GRADING_ERROR, INVALID_NOTEBOOK)
+TIMEOUT = "timeout"  # a cell was interrupted after cell_timeout, or the total limit was hit
+KERNEL_DIED = "kernel_died"  # the kernel died (exit, crash, limit); checks done before count
+GRADING_ERROR = "grading_error"  # the notebook broke the grading channel: zero points
+INVALID_NOTEBOOK = "invalid_notebook"  # empty, not UTF-8, not JSON, not a notebook
+WRONG_ASSIGNMENT = "wrong_assignment"  # a notebook of another assignment
+KILLED = "killed"  # batch: stopped at the hard wall-clock limit of a submission
+SANDBOX_ERROR = "sandbox_error"  # the grader could not run it (not the student's fault): regrade
+UNRECOGNIZED = "unrecognized_file"  # batch: not a notebook named by the convention
+DUPLICATE = "duplicate"  # batch: several files for the same student
+STATUSES = (
+    OK,
+    CELL_ERRORS,
+    TIMEOUT,
+    KERNEL_DIED,
+    GRADING_ERROR,
+    INVALID_NOTEBOOK,
+    WRONG_ASSIGNMENT,
+    KILLED,
+    SANDBOX_ERROR,
+    UNRECOGNIZED,
+    DUPLICATE,
+)
+SCORING = (OK, CELL_ERRORS, TIMEOUT, KERNEL_DIED)  # checks that passed count
+
+
+__all__ = ["CellError", "CheckResult", "GradeResult", "QuestionResult", "grade_notebook"]
 
 
 @dataclass(frozen=True)
@@ -71,16 +89,6 @@ class QuestionResult:
 
 
 @dataclass(frozen=True)
-class CellError:
-    """A notebook cell that raised (``ename`` is ``CellTimeoutError`` after a timeout)."""
-
-    index: int
-    cell_id: str | None
-    ename: str
-    evalue: str
-
-
-@dataclass(frozen=True)
 class GradeResult:
     """The outcome of grading one notebook (see :data:`STATUSES`)."""
 
@@ -91,8 +99,12 @@ class GradeResult:
     max_points: float
     questions: tuple[QuestionResult, ...]
     cell_errors: tuple[CellError, ...] = ()
-    detail: str = ""  # why grading failed, for the non-scoring statuses
-    seconds: float = field(default=0.0, compare=False)
+    detail: str = ""  # why, for every status but ok
+    notes: tuple[str, ...] = ()  # e.g. output dropped over the limit
+    sandbox: str = field(default="", compare=False)  # the isolation the kernel had
+    seconds: float = field(default=0.0, compare=False)  # wall time, all included
+    execution_seconds: float = field(default=0.0, compare=False)  # the notebook's cells
+    check_seconds: float = field(default=0.0, compare=False)  # the hidden checks
 
     @property
     def checks(self) -> tuple[CheckResult, ...]:
@@ -100,6 +112,22 @@ class GradeResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GradeResult:
+        questions = tuple(
+            QuestionResult(
+                q["question"],
+                q["points"],
+                q["max_points"],
+                tuple(CheckResult(**c) for c in q["checks"]),
+            )
+            for q in data["questions"]
+        )
+        errors = tuple(CellError(**e) for e in data.get("cell_errors", ()))
+        fields = {k: v for k, v in data.items() if k not in ("questions", "cell_errors")}
+        fields["notes"] = tuple(fields.get("notes", ()))
+        return cls(questions=questions, cell_errors=errors, **fields)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
@@ -111,6 +139,7 @@ class GradeResult:
         ]
         if self.detail:
             lines.append(f"  {self.detail}")
+        lines += [f"  note: {note}" for note in self.notes]
         for error in self.cell_errors:
             lines.append(
                 f"  cell {error.index} ({error.cell_id}) raised {error.ename}: {error.evalue}"
@@ -124,37 +153,26 @@ class GradeResult:
         return "\n".join(lines)
 
 
-def grading_cell_source(tests_source: str, tests_name: str, check_timeout: float) -> str:
-    """The code of the extra cell that runs the checks inside the student's kernel."""
-    return "\n".join(
-        [
-            "def _course_grader_run():",
-            "    import IPython.display",
-            "    from course_grader.checks import run_source",
-            f"    outcomes = run_source({tests_source!r}, {tests_name!r}, globals(), "
-            f"timeout_s={check_timeout!r})",
-            f"    IPython.display.display({{{RESULT_MIME!r}: {{'checks': outcomes}}}}, raw=True)",
-            "_course_grader_run()",
-            "del _course_grader_run",
-        ]
-    )
-
-
-def _resolve_tests(path: Path, nb, tests, assignment, root) -> tuple[str, Path]:
-    if tests is not None:
-        tests = Path(tests)
-        return assignment or tests.name.removesuffix(TESTS_SUFFIX), tests
-    name = assignment or (nb.metadata.get("course_grader", {}).get("assignment") if nb else None)
-    name = name or path.stem
-    return name, Assignment.at(root or find_root(), name).tests
-
-
-def _score(name, path, specs, outcomes, status, *, cell_errors=(), detail="", started=0.0):
+def score(
+    name: str,
+    path: str | Path,
+    specs: list[checks_mod.CheckSpec],
+    outcomes: list[dict],
+    status: str,
+    *,
+    cell_errors=(),
+    detail: str = "",
+    notes=(),
+    started: float | None = None,
+    **timings,
+) -> GradeResult:
+    """A :class:`GradeResult` from check outcomes (``{"id", "passed", "detail"}``);
+    a check without an outcome failed with ``detail`` (or "check did not run")."""
     by_id = {o["id"]: o for o in outcomes}
     questions: dict[str, list[CheckResult]] = {}
     for spec in specs:
         outcome = by_id.get(spec.id, {"passed": False, "detail": detail or "check did not run"})
-        passed = bool(outcome["passed"]) and status in (OK, CELL_ERRORS, TIMEOUT)
+        passed = bool(outcome["passed"]) and status in SCORING
         questions.setdefault(spec.question, []).append(
             CheckResult(
                 id=spec.id,
@@ -171,6 +189,7 @@ def _score(name, path, specs, outcomes, status, *, cell_errors=(), detail="", st
         QuestionResult(q, sum(c.points for c in cs), sum(c.max_points for c in cs), tuple(cs))
         for q, cs in questions.items()
     )
+    seconds = round(time.monotonic() - started, 3) if started is not None else 0.0
     return GradeResult(
         assignment=name,
         notebook=str(path),
@@ -180,22 +199,32 @@ def _score(name, path, specs, outcomes, status, *, cell_errors=(), detail="", st
         questions=results,
         cell_errors=tuple(cell_errors),
         detail=detail,
-        seconds=round(time.monotonic() - started, 3),
+        notes=tuple(notes),
+        seconds=seconds,
+        **timings,
     )
 
 
-def _well_formed(payload) -> bool:
-    """The grading cell's answer has the expected shape (the kernel is not trusted)."""
-    return (
-        isinstance(payload, dict)
-        and isinstance(payload.get("checks"), list)
-        and all(
-            isinstance(o, dict)
-            and isinstance(o.get("id"), str)
-            and isinstance(o.get("passed"), bool)
-            for o in payload["checks"]
-        )
-    )
+def resolve_tests(path: Path, nb, tests, assignment, root) -> tuple[str, Path]:
+    """The assignment's name and hidden tests file for a notebook."""
+    if tests is not None:
+        tests = Path(tests)
+        return assignment or tests.name.removesuffix(TESTS_SUFFIX), tests
+    name = assignment or (nb.metadata.get("course_grader", {}).get("assignment") if nb else None)
+    name = name or submissions.parse_name(path.name).assignment or path.stem
+    return name, Assignment.at(root or find_root(), name).tests
+
+
+def precheck(path: Path, nb, read_error: str, name: str, specs, *, expected: str | None, started):
+    """A zero result for a notebook that cannot be graded without running it
+    (unreadable, or of another assignment); None if it must run."""
+    if nb is None:
+        return score(name, path, specs, [], INVALID_NOTEBOOK, detail=read_error, started=started)
+    declared = nb.metadata.get("course_grader", {}).get("assignment")
+    if expected and isinstance(declared, str) and declared != expected:
+        why = f"this notebook is assignment {declared!r}, not {expected!r}"
+        return score(name, path, specs, [], WRONG_ASSIGNMENT, detail=why, started=started)
+    return None
 
 
 def grade_notebook(
@@ -208,135 +237,111 @@ def grade_notebook(
     total_timeout: int = 600,
     check_timeout: float = 30.0,
     kernel_name: str = notebooks.KERNELSPEC["name"],
+    limits: Limits | None = None,
+    isolate: bool = True,
+    secrets: tuple[str | Path, ...] = (),
+    scratch: str | Path | None = None,
+    output_limit: int = 1024 * 1024,
+    on_start=None,
 ) -> GradeResult:
-    """Execute ``notebook`` in a fresh kernel and grade it against the hidden checks.
+    """Execute ``notebook`` in a sandboxed kernel and grade it against the hidden checks.
 
     The checks come from ``tests`` if given, else from
     ``<root>/solutions/<assignment>_tests.py``, where ``assignment`` defaults to
     the notebook's ``metadata.course_grader.assignment`` (then its file name)
-    and ``root`` to the repository found from the working directory.
+    and ``root`` to the repository found from the working directory. A
+    notebook whose metadata names another assignment than ``assignment``
+    scores zero (``wrong_assignment``).
 
     ``cell_timeout`` limits each cell (the kernel is interrupted and execution
     goes on); ``total_timeout`` limits all cells together (later cells are
-    skipped); ``check_timeout`` limits each check, and the grading cell gets
-    ``check_timeout`` times the number of checks plus 30 s.
-    Returns a :class:`GradeResult`; it raises only if the tests file is missing or invalid.
+    skipped); ``check_timeout`` limits each check. ``limits`` are the kernel's
+    resource limits; ``isolate=False`` keeps only them (no namespaces, no own
+    user). ``secrets`` are extra folders to hide from the kernel (the course
+    root, the tests' folder and the notebook's folder always are).
+    ``on_start(launcher_pid, uid)`` is called once the kernel runs.
+    Returns a :class:`GradeResult`; raises only if the tests file is missing or invalid.
     """
+    del kernel_name  # the sandbox always starts the python3 (ipykernel) kernel
     started = time.monotonic()
     path = Path(notebook)
-    try:
-        # Lenient on purpose: editors (Colab, old Jupyter) write slightly off-schema
-        # notebooks; nbformat.read logs schema problems instead of raising.
-        nb = nbformat.read(str(path), as_version=4)
-    except Exception as error:  # any unreadable submission scores zero, with the reason
-        nb = None
-        read_error = f"cannot read {path.name}: {type(error).__name__}: {error}"
-    name, tests_path = _resolve_tests(path, nb, tests, assignment, root)
+    nb, read_error = submissions.read_notebook(path)
+    name, tests_path = resolve_tests(path, nb, tests, assignment, root)
     specs = checks_mod.load(tests_path)
-    if nb is None:
-        return _score(name, path, specs, [], INVALID_NOTEBOOK, detail=read_error, started=started)
-
+    early = precheck(path, nb, read_error, name, specs, expected=assignment, started=started)
+    if early is not None:
+        return early
     notebooks.clear_outputs(nb)
-    n_cells = len(nb.cells)
-    errors: list[CellError] = []  # student cells that raised
-    grading_reply: dict = {}  # the grading cell's execute reply content
-
-    def on_cell_executed(cell, cell_index, execute_reply):
-        content = execute_reply.get("content", {})
-        if cell_index >= n_cells:
-            grading_reply.update(content)
-        elif content.get("status") == "error":
-            errors.append(
-                CellError(
-                    cell_index, cell.get("id"), content.get("ename", ""), content.get("evalue", "")
-                )
-            )
-
-    client = NotebookClient(
+    hidden = [tests_path.parent.resolve(), path.parent.resolve(), *secrets]
+    try:
+        hidden.append((Path(root) if root else find_root(tests_path.parent)).resolve())
+    except FileNotFoundError:
+        pass
+    kernel = SandboxedKernel(
         nb,
-        timeout=cell_timeout,
-        kernel_name=kernel_name,
-        allow_errors=True,
-        record_timing=False,
-        interrupt_on_timeout=True,
-        error_on_timeout={
-            "ename": "CellTimeoutError",
-            "evalue": f"ran longer than {cell_timeout} s",
-        },
-        on_cell_executed=on_cell_executed,
+        limits=limits,
+        cell_timeout=cell_timeout,
+        total_timeout=total_timeout,
+        secrets=tuple(hidden),
+        scratch=scratch,
+        isolate=isolate,
+        output_limit=output_limit,
+        on_start=on_start,
     )
-    grading_cell = nbformat.v4.new_code_cell(
-        grading_cell_source(tests_path.read_text(encoding="utf-8"), tests_path.name, check_timeout)
-    )
-    nb.cells.append(grading_cell)
-    ran_out_of_time = False
-    with tempfile.TemporaryDirectory(prefix="course-grader-run-") as workdir:
-        client.resources = {"metadata": {"path": workdir}}
-        try:
-            with client.setup_kernel():
-                for index in range(n_cells):
-                    if time.monotonic() - started > total_timeout:
-                        ran_out_of_time = True
-                        break
-                    client.execute_cell(nb.cells[index], index)
-                client.timeout = int(check_timeout * len(specs) + 30)
-                client.error_on_timeout = {
-                    "ename": "CellTimeoutError",
-                    "evalue": f"the checks ran longer than {client.timeout} s",
-                }
-                client.execute_cell(grading_cell, n_cells)
-        except DeadKernelError as error:
-            return _score(
-                name,
-                path,
-                specs,
-                [],
-                KERNEL_DIED,
-                cell_errors=errors,
-                detail=f"the kernel died: {error}",
-                started=started,
-            )
+    try:
+        kernel.__enter__()
+    except Exception as error:  # noqa: BLE001 - the kernel did not start: the grader's problem
+        why = f"the sandbox could not start a kernel: {error}"
+        log = kernel.sandbox_log().strip()
+        kernel.__exit__(None, None, None)
+        detail = why + (f" (sandbox log: {log[-500:]})" if log else "")
+        return score(name, path, specs, [], SANDBOX_ERROR, detail=detail, started=started)
+    try:
+        return _grade_in(kernel, name, path, specs, check_timeout, total_timeout, started)
+    finally:
+        kernel.__exit__(None, None, None)
 
-    payload = next(
-        (
-            o["data"][RESULT_MIME]
-            for o in grading_cell.outputs
-            if o.get("output_type") == "display_data" and RESULT_MIME in o.get("data", {})
-        ),
-        None,
-    )
-    if not _well_formed(payload):
-        why = (
-            f"{grading_reply.get('ename')}: {grading_reply.get('evalue')}"
-            if grading_reply.get("status") == "error"
-            else "the grading cell returned no result"
+
+def _grade_in(kernel, name, path, specs, check_timeout, total_timeout, started) -> GradeResult:
+    execution = kernel.execute()
+    isolation = describe(kernel.sandbox_state())
+    notes = []
+    if execution.dropped_output_bytes:
+        notes.append(
+            f"output over the limit was dropped ({execution.dropped_output_bytes:,} bytes)"
         )
-        return _score(
-            name,
-            path,
-            specs,
-            [],
-            GRADING_ERROR,
-            cell_errors=errors,
-            detail=f"the checks could not run: {why}",
-            started=started,
-        )
-    if ran_out_of_time or any(e.ename == "CellTimeoutError" for e in errors):
+    common = {
+        "cell_errors": execution.cell_errors,
+        "notes": notes,
+        "started": started,
+        "sandbox": isolation,
+        "execution_seconds": execution.seconds,
+    }
+    if execution.died:
+        return score(name, path, specs, [], KERNEL_DIED, detail=execution.died, **common)
+    channel = kernel.channel()
+    checks_started = time.monotonic()
+    try:
+        outcomes = checks_mod.run(specs, RemoteNamespace(channel), timeout_s=check_timeout)
+    except checks_mod.GradingAborted as error:
+        return score(name, path, specs, [], GRADING_ERROR, detail=str(error), **common)
+    common["check_seconds"] = round(time.monotonic() - checks_started, 3)
+    detail = ""
+    if channel.died:
+        status, detail = KERNEL_DIED, kernel.death_reason() + " (during the checks)"
+    elif execution.timed_out:
         status = TIMEOUT
+        if execution.skipped_after is not None:
+            detail = (
+                f"cells after the first {execution.skipped_after} were skipped: "
+                f"total time limit {total_timeout} s"
+            )
+        else:
+            detail = "a cell ran out of time and was interrupted"
+    elif channel.gone:
+        status, detail = TIMEOUT, channel.gone
     else:
-        status = CELL_ERRORS if errors else OK
-    detail = (
-        f"cells after the first {index} were skipped: total time limit {total_timeout} s"
-        if ran_out_of_time
-        else ""
-    )
-    return _score(
-        name,
-        path,
-        specs,
-        payload["checks"],
-        status,
-        cell_errors=errors,
-        detail=detail,
-        started=started,
-    )
+        status = CELL_ERRORS if execution.cell_errors else OK
+        if execution.cell_errors:
+            detail = f"{len(execution.cell_errors)} cell(s) raised an error"
+    return score(name, path, specs, outcomes, status, detail=detail, **common)
