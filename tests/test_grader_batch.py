@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from course_grader.batch import Settings, grade_batch
-from course_grader.sandbox import UID_BASE, Limits
+from course_grader.sandbox import Limits
 
 sys.path.insert(0, str(Path(__file__).parent / "grader"))
 import grader_fixtures as fixtures  # noqa: E402
@@ -144,15 +144,7 @@ def test_a_submission_reaches_no_other_file_process_or_network(graded):
 def test_no_process_of_any_sandbox_survives_the_batch(graded):
     """A sandbox's uid is UID_BASE + the pid of the job that graded it: once the
     batch is over, no process may run under the uid of a job that has ended."""
-    leftovers = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                uid = os.stat(f"/proc/{entry}").st_uid
-            except OSError:
-                continue
-            if uid >= UID_BASE and not os.path.exists(f"/proc/{uid - UID_BASE}"):
-                leftovers.append(entry)
+    leftovers = fixtures.orphaned_sandbox_processes()
     assert leftovers == []
 
 

@@ -21,7 +21,7 @@ import pytest
 from course_grader.batch import Settings, grade_batch
 from course_grader.cli import build_parser
 from course_grader.run import grade_notebook
-from course_grader.sandbox import UID_BASE, Limits
+from course_grader.sandbox import Limits
 
 sys.path.insert(0, str(Path(__file__).parent / "grader"))
 import grader_fixtures as fixtures  # noqa: E402
@@ -29,23 +29,6 @@ import grader_fixtures as fixtures  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 SLOW = "import time\ntime.sleep(1)"
 N_CLASS = 6
-
-
-def _orphaned_sandbox_processes() -> list[int]:
-    """Processes of a sandbox uid (``UID_BASE`` + the pid of the grading process
-    that owns the sandbox) whose owner is gone: what a kill must not leave behind.
-    Sandboxes of gradings still running elsewhere (another test worker) are not
-    counted."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                uid = os.stat(f"/proc/{entry}").st_uid
-            except OSError:
-                continue
-            if uid >= UID_BASE and not os.path.exists(f"/proc/{uid - UID_BASE}"):
-                found.append(int(entry))
-    return found
 
 
 def _gradebook(out: Path) -> list[dict]:
@@ -104,10 +87,10 @@ def test_a_batch_killed_mid_way_resumes_without_losing_or_duplicating_rows(tmp_p
     assert Counter(r["status"] for r in rows)["pending"] >= 1
 
     for _ in range(50):  # the sandboxes die with their job (parent-death signals)
-        if not _orphaned_sandbox_processes():
+        if not fixtures.orphaned_sandbox_processes():
             break
         time.sleep(0.2)
-    assert _orphaned_sandbox_processes() == []
+    assert fixtures.orphaned_sandbox_processes() == []
 
     lines: list[str] = []
     settings = Settings(cell_timeout=20, total_timeout=60, check_timeout=10)
@@ -155,7 +138,7 @@ def test_past_the_hard_limit_a_submission_is_killed_and_the_batch_goes_on(tmp_pa
     assert "hard wall-clock limit of 30 s" in rows["sleeper.ipynb"]["reason"]
     assert rows["sleeper.ipynb"]["total"] == "0"
     assert (rows["correct.ipynb"]["status"], rows["correct.ipynb"]["total"]) == ("ok", "5")
-    assert _orphaned_sandbox_processes() == []
+    assert fixtures.orphaned_sandbox_processes() == []
     assert "needs attention:" in result.summary and "sleeper.ipynb: killed" in result.summary
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_grader.sandbox import UID_BASE
+
 HERE = Path(__file__).parent
 ASSIGNMENT = "fx"
 TESTS = HERE / "fx_tests.py"
@@ -229,3 +231,20 @@ def write_class(folder: Path, root: Path, out: Path) -> dict[str, Path]:
     os.symlink(root / "solutions" / "fx.ipynb", folder / "symlinked.ipynb")
     (folder / ".ipynb_checkpoints").mkdir(exist_ok=True)
     return {p.name: p for p in folder.iterdir()}
+
+
+def orphaned_sandbox_processes() -> list[int]:
+    """Processes of a sandbox uid (``UID_BASE`` + the pid of the grading process
+    that owns the sandbox) whose owner is gone: what a kill must not leave behind.
+    Sandboxes of gradings still running elsewhere (another test worker) are not
+    counted."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                uid = os.stat(f"/proc/{entry}").st_uid
+            except OSError:
+                continue
+            if uid >= UID_BASE and not os.path.exists(f"/proc/{uid - UID_BASE}"):
+                found.append(int(entry))
+    return found
