@@ -1,66 +1,28 @@
-"""Interactive pieces of the course: each has a live face and a static face from one code path.
+"""Chapter 3's interactive piece: tune Sinkhorn's ε and watch plan, cost and rounds.
 
-* live: an ipywidgets control driving a plotly ``FigureWidget`` in a running kernel (lab);
-* static: a plotly figure whose slider steps through precomputed states, which keeps
-  working in the published HTML book where no kernel runs.
-
-Both faces draw with the same trace builders, so what a reader sees in the book is what a
-student sees in the lab. This is the only module of ``course_lib`` that knows about notebooks.
-
-Chapter 3: ``sinkhorn_sweep`` -> ``sinkhorn_figure`` (static) / ``sinkhorn_explorer`` (live).
+``sinkhorn_sweep`` solves at each ε of a grid; ``sinkhorn_figure`` (static twin, a slider
+over the precomputed frames) and ``sinkhorn_explorer`` (live: ε slider and method toggle)
+draw them with the same ``_PlanDrawing``.
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from . import ot
+from .. import ot
+from .display import round_data, stepped_figure
 
 __all__ = [
     "SinkhornFrame",
-    "show_figure",
     "sinkhorn_explorer",
     "sinkhorn_figure",
     "sinkhorn_frame",
     "sinkhorn_sweep",
 ]
-
-_DIGITS = 3  # figure data is rounded: smaller pages and outputs identical across runs
-
-
-# ---------------------------------------------------------------- displaying plotly figures
-def show_figure(fig, *, name: str) -> None:
-    """Display a plotly figure so that it renders in JupyterLab *and* in the static book.
-
-    The output carries two representations: plotly's own JSON (JupyterLab, VS Code) and an
-    HTML ``<div id="fig-{name}">`` with a script calling ``Plotly.newPlot`` (the book, which
-    loads plotly.js once per site instead of inlining 4.8 MB per page). ``name`` makes the
-    div id stable, so the stored output is identical on every run. On Colab, which renders
-    neither, plotly's own Colab renderer is used.
-    """
-    from IPython.display import display
-
-    if "google.colab" in sys.modules:  # pragma: no cover - only on Colab
-        fig.show(renderer="colab")
-        return
-    html = fig.to_html(
-        include_plotlyjs=False,
-        full_html=False,
-        div_id=f"fig-{name}",
-        auto_play=False,  # figures with frames wait for the reader's slider
-        config={"responsive": True, "displaylogo": False},
-    )
-    bundle = {
-        "application/vnd.plotly.v1+json": fig.to_plotly_json(),
-        "text/html": html,
-        "text/plain": f"<plotly figure {name!r}>",
-    }
-    display(bundle, raw=True)
 
 
 # ---------------------------------------------------------------- chapter 3: Sinkhorn explorer
@@ -155,8 +117,8 @@ class _PlanDrawing:
             traces.append(
                 dict(
                     type="scatter",
-                    x=_round(xs),
-                    y=_round(ys),
+                    x=round_data(xs),
+                    y=round_data(ys),
                     mode="lines",
                     line=dict(color=f"rgba(90, 90, 90, {opacity:.2f})", width=1.5),
                     hoverinfo="skip",
@@ -172,7 +134,7 @@ class _PlanDrawing:
         z = plan[self.row_order][:, self.col_order] * n if plan is not None else torch.zeros(n, m)
         return dict(
             type="heatmap",
-            z=_round(z.tolist()),
+            z=round_data(z.tolist()),
             zmin=0.0,
             zmax=1.0,
             colorscale="Blues",
@@ -214,8 +176,8 @@ class _PlanDrawing:
         for pts, name, color in ((self.x, "source x", "#d62728"), (self.y, "target y", "#1f77b4")):
             fig.add_trace(
                 go.Scatter(
-                    x=_round(pts[:, 0].tolist()),
-                    y=_round(pts[:, 1].tolist()),
+                    x=round_data(pts[:, 0].tolist()),
+                    y=round_data(pts[:, 1].tolist()),
                     mode="markers",
                     name=name,
                     marker=dict(color=color, size=7),
@@ -236,59 +198,23 @@ class _PlanDrawing:
         return go.FigureWidget(fig) if widget else fig
 
 
-def _round(values):
-    """Round nested lists of floats (None kept) to ``_DIGITS`` decimals."""
-    if isinstance(values, list):
-        return [_round(v) for v in values]
-    return None if values is None else round(float(values), _DIGITS)
-
-
 def sinkhorn_figure(x, y, frames: list[SinkhornFrame], *, start: int | None = None):
     """Static twin: a plotly figure with one slider step per precomputed frame.
 
     x (n, 2), y (m, 2): the clouds; frames: from ``sinkhorn_sweep``. Works without a kernel.
     """
-    import plotly.graph_objects as go
 
     draw = _PlanDrawing(x, y)
-    fig = draw.base_figure()
     start = len(frames) // 2 if start is None else start
-    labels = [f"{f.eps:.3g}" for f in frames]
-    trace_ids = list(range(draw.n_traces))
-    fig.frames = [
-        go.Frame(
-            name=lab, data=draw.traces(fr), traces=trace_ids, layout=dict(title_text=draw.title(fr))
-        )
-        for lab, fr in zip(labels, frames, strict=True)
-    ]
-    for tid, tr in zip(trace_ids, draw.traces(frames[start]), strict=True):
-        fig.data[tid].update(tr)
-    fig.update_layout(
-        title=dict(text=draw.title(frames[start]), font=dict(size=13)),
-        sliders=[
-            dict(
-                active=start,
-                currentvalue=dict(prefix="ε = "),
-                pad=dict(t=40),
-                steps=[
-                    dict(
-                        label=lab,
-                        method="animate",
-                        args=[
-                            [lab],
-                            dict(
-                                mode="immediate",
-                                frame=dict(duration=0, redraw=True),
-                                transition=dict(duration=0),
-                            ),
-                        ],
-                    )
-                    for lab in labels
-                ],
-            )
-        ],
+    return stepped_figure(
+        draw.base_figure(),
+        frames,
+        draw.traces,
+        labels=[f"{f.eps:.3g}" for f in frames],
+        title=draw.title,
+        prefix="ε = ",
+        start=start,
     )
-    return fig
 
 
 class SinkhornExplorer:
