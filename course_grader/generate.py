@@ -2,7 +2,9 @@
 
 ``exercises/NAME.ipynb`` = the course preamble (two cells, from the single
 template below) + every cell of ``solutions/NAME.ipynb`` with its solution
-regions replaced by placeholders (see :mod:`course_grader.markers`).
+regions replaced by placeholders (see :mod:`course_grader.markers`). The
+solution's own setup cell (``SETUP_CODE``, which every notebook of the course
+starts with) is not copied: the preamble brings the same cell.
 
 What is deterministic, and what ``--check`` compares:
 
@@ -140,6 +142,8 @@ def build_exercise(
                 "(save the notebook with nbformat >= 4.5)"
             )
         seen.add(cell_id)
+        if cell.cell_type == "code" and cell.source.strip() == SETUP_CODE:
+            continue  # the preamble's setup cell replaces the solution's own
         source, regions = strip_regions(cell.source, cell.cell_type, where=where)
         regions_found += len(regions)
         metadata = {

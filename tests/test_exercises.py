@@ -26,6 +26,7 @@ from course_grader.cli import main as cli
 from course_grader.generate import (
     PREAMBLE_INTRO_ID,
     PREAMBLE_SETUP_ID,
+    SETUP_CODE,
     LeakError,
     build_exercise,
     preamble_cells,
@@ -315,6 +316,23 @@ def test_hidden_tests_stay_out_of_exercises():
         assert "@check(" not in text and "_tests.py" not in text
 
 
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "notebooks").glob("*.ipynb"))
+    + sorted((ROOT / "solutions").glob("*.ipynb"))
+    + sorted((ROOT / "exercises").glob("*.ipynb")),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_every_notebook_starts_with_the_setup_cell(path):
+    """Colab and Binder users run any notebook first: its first code cell installs course_lib."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert first.source.strip() == SETUP_CODE, (
+        f"{path.name}: the first code cell must be course_grader.generate.SETUP_CODE"
+    )
+    assert sum(c.source.strip() == SETUP_CODE for c in nb.cells) == 1
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_exercise_shape_preamble_ids_and_metadata(name):
     solution = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
@@ -332,8 +350,10 @@ def test_exercise_shape_preamble_ids_and_metadata(name):
         "except ImportError:",
         '    %pip install --quiet "dl-course @ git+https://github.com/dl-course/dl-course@main"',
     ]
-    assert [c.id for c in exercise.cells[2:]] == [c.id for c in solution.cells]
-    assert [c.cell_type for c in exercise.cells[2:]] == [c.cell_type for c in solution.cells]
+    shared = [c for c in solution.cells if c.source.strip() != SETUP_CODE]
+    assert len(shared) == len(solution.cells) - 1, "the solution starts with the setup cell"
+    assert [c.id for c in exercise.cells[2:]] == [c.id for c in shared]
+    assert [c.cell_type for c in exercise.cells[2:]] == [c.cell_type for c in shared]
     assert exercise.metadata["language_info"] == {"name": "python"}
     assert exercise.metadata["course_grader"]["assignment"] == name
     for cell in exercise.cells:
