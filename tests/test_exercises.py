@@ -9,6 +9,7 @@ regenerating the exercise, one end-to-end wrong answer, the runner edge cases.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import io
 import json
@@ -49,7 +50,17 @@ NAMES = [a.name for a in ASSIGNMENTS]
 
 sys.path.insert(0, str(GRADER_FIXTURES))
 import mutants  # noqa: E402
-from mutants import MUTANTS  # noqa: E402
+
+
+def _mutants_of(name: str) -> dict:
+    """MUTANTS of an assignment: tests/grader/mutants.py for ch03_losses, else mutants_NAME.py."""
+    module = "mutants" if name == "ch03_losses" else f"mutants_{name}"
+    if not (GRADER_FIXTURES / f"{module}.py").exists():
+        return {}
+    return importlib.import_module(module).MUTANTS
+
+
+MUTANT_CASES = [(name, m) for name in NAMES for m in sorted(_mutants_of(name))]
 
 
 def test_assignments_are_found():
@@ -107,32 +118,50 @@ def test_result_is_json_serialisable(graded):
 
 
 def _solution_namespace(assignment: Assignment) -> dict:
-    """The globals of the solution notebook, executed in this process (no magics there)."""
+    """The globals of the solution notebook, executed in this process (the setup cell, the
+    only one with an IPython magic, is skipped: course_lib is installed here)."""
     namespace: dict = {}
     nb = nbformat.read(assignment.solution, as_version=4)
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in nb.cells:
-            if cell.cell_type == "code":
+            if cell.cell_type == "code" and cell.source.strip() != SETUP_CODE:
                 exec(compile(cell.source, f"{assignment.name}:{cell.id}", "exec"), namespace)
     return namespace
 
 
-@pytest.fixture(scope="module")
-def ch03():
-    assignment = Assignment.at(ROOT, "ch03_losses")
-    return _solution_namespace(assignment), checks.load(assignment.tests)
+_SOLVED: dict[str, tuple[dict, list]] = {}
 
 
-def test_hidden_checks_pass_in_process_on_the_solution(ch03):
-    namespace, specs = ch03
+def _solved(name: str) -> tuple[dict, list]:
+    """(solution namespace, hidden check specs) of an assignment, computed once per module."""
+    if name not in _SOLVED:
+        assignment = Assignment.at(ROOT, name)
+        _SOLVED[name] = _solution_namespace(assignment), checks.load(assignment.tests)
+    return _SOLVED[name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_hidden_checks_pass_in_process_on_the_solution(name):
+    namespace, specs = _solved(name)
     outcomes = checks.run(specs, namespace)
     assert [o["id"] for o in outcomes if not o["passed"]] == []
 
 
-@pytest.mark.parametrize("mutant", sorted(MUTANTS))
-def test_hidden_checks_catch_a_wrong_implementation(ch03, mutant):
-    namespace, specs = ch03
-    replacements, must_fail = MUTANTS[mutant]
+@pytest.mark.parametrize("name", NAMES)
+def test_every_question_has_wrong_answers_that_its_checks_catch(name):
+    """tests/grader/mutants_NAME.py holds, for every question, a plausible wrong answer."""
+    _, specs = _solved(name)
+    caught = {i.split(".")[0] for _, must_fail in _mutants_of(name).values() for i in must_fail}
+    assert caught >= {s.question for s in specs}, (
+        f"questions of {name} without a wrong answer in tests/grader/: "
+        f"{sorted({s.question for s in specs} - caught)}"
+    )
+
+
+@pytest.mark.parametrize(("name", "mutant"), MUTANT_CASES)
+def test_hidden_checks_catch_a_wrong_implementation(name, mutant):
+    namespace, specs = _solved(name)
+    replacements, must_fail = _mutants_of(name)[mutant]
     wrong = {**namespace, **replacements}
     questions = {i.split(".")[0] for i in must_fail}
     outcomes = checks.run([s for s in specs if s.question in questions], wrong)
@@ -151,7 +180,7 @@ def test_runner_catches_a_wrong_answer_end_to_end(tmp_path):
     scores = {q.question: (q.points, q.max_points) for q in result.questions}
     failed = {c.id for c in result.checks if not c.passed}
     assert result.status == OK
-    assert failed == MUTANTS["mmd2_biased"][1], result.report()
+    assert failed == mutants.MUTANTS["mmd2_biased"][1], result.report()
     assert scores["q4_mmd_unbiased"] == (1.0, 4.0)
     assert result.points == result.max_points - 3
 
