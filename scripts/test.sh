@@ -7,6 +7,8 @@
 #      are compared with a fresh seeded run (a silent change in a checked number fails)
 #   5. the book built offline with execution and warnings as errors, then checked in headless
 #      Chromium (math rendered, plotly slider moves the plan, no external requests, no errors)
+#   6. the labs: every chapter notebook with a live widget run in a real JupyterLab and every
+#      control operated in headless Chromium (tests/lab; screenshots in artifacts/lab/)
 # Any failure stops the run with a non-zero exit code; pytest's "no tests ran" (exit 5) is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +41,9 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
   (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "[test] could not install chromium"
 fi
 $PY -m pytest -p no:cacheprovider -q -m browser --junitxml=$JUNIT/browser.xml tests/browser
+
+stage "labs: live widgets operated in JupyterLab (headless Chromium)"
+$PY -m pytest -p no:cacheprovider -q -m browser --junitxml=$JUNIT/lab.xml tests/lab
 echo "== done in ${SECONDS}s"
 # one closing line for the whole run, summed over every pytest stage above
 $PY - "$JUNIT" <<'PYEOF'

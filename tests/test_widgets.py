@@ -51,6 +51,16 @@ def test_live_face_draws_what_the_static_face_draws(clouds, frames):
         assert live.fig.layout.title.text == static.layout.title.text
 
 
+def test_live_figure_is_born_with_its_first_frame(clouds, frames):
+    """No update may be needed before the first render: the widget starts fully drawn."""
+    live = widgets.sinkhorn_explorer(*clouds, EPS, frames=frames)
+    start = live.frame(live.eps_slider.value, live.method.value)
+    drawn = live.draw.traces(start)
+    assert np.allclose(np.array(live.fig.data[4].z), np.array(drawn[-1]["z"]))
+    assert live.fig.layout.title.text == live.draw.title(start)
+    assert start.status in live.status.value
+
+
 def test_live_method_toggle_reports_breakdown():
     x = data.sample_2d("moons", 10, seed=0) * 20  # large costs: plain underflows at eps=0.01
     y = data.gaussian_ring(10, seed=1)

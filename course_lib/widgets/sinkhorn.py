@@ -156,7 +156,13 @@ class _PlanDrawing:
             f"{frame.n_iter} iterations, {frame.status}"
         )
 
-    def base_figure(self, widget: bool = False):
+    def base_figure(self, widget: bool = False, frame: SinkhornFrame | None = None):
+        """The figure with ``frame`` drawn (empty plan when None); a ``FigureWidget`` if asked.
+
+        The live face passes its first frame here, so the widget is born with its traces and
+        no update message is sent before a view exists (updates racing the first render
+        could leave a figure empty in JupyterLab).
+        """
         import plotly.graph_objects as go
         from plotly.subplots import make_subplots
 
@@ -170,8 +176,11 @@ class _PlanDrawing:
                 "plan P, rows and columns matched",
             ),
         )
-        empty = SinkhornFrame(math.nan, "", None, math.nan, 0, math.nan, "")
-        for tr in self.traces(empty):
+        if frame is None:
+            frame = SinkhornFrame(math.nan, "", None, math.nan, 0, math.nan, "")
+        else:
+            fig.update_layout(title=dict(text=self.title(frame), font=dict(size=13)))
+        for tr in self.traces(frame):
             fig.add_trace(tr)
         for pts, name, color in ((self.x, "source x", "#d62728"), (self.y, "target y", "#1f77b4")):
             fig.add_trace(
@@ -236,8 +245,9 @@ class SinkhornExplorer:
             for eps in self.eps_values:
                 self.frame(eps, method)
         self.draw = _PlanDrawing(x, y)
-        self.fig = self.draw.base_figure(widget=True)
         start = self.eps_values[len(self.eps_values) // 2]
+        first = self.frame(start, "log")
+        self.fig = self.draw.base_figure(widget=True, frame=first)
         self.eps_slider = W.SelectionSlider(
             options=[(f"{e:.3g}", e) for e in self.eps_values],
             value=start,
@@ -249,10 +259,9 @@ class SinkhornExplorer:
         self.method = W.ToggleButtons(
             options=["log", "plain"], value="log", description="iteration"
         )
-        self.status = W.HTML()
+        self.status = W.HTML(f"<code>{first.status}</code>")
         self.eps_slider.observe(lambda _: self.select(), names="value")
         self.method.observe(lambda _: self.select(), names="value")
-        self.select()
 
     def frame(self, eps: float, method: str) -> SinkhornFrame:
         key = (method, eps)
