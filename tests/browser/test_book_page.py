@@ -22,13 +22,16 @@ import functools
 import http.server
 import json
 import os
-import shutil
+import sys
 import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from headless import INTERNAL_SCHEMES, LOCAL_HOSTS, chromium_missing, launch_chromium  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -38,18 +41,6 @@ TARGET_PAGE = "notebooks/ch03_losses.html"
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts" / "browser"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOCAL_HOSTS = {"127.0.0.1"}
-INTERNAL_SCHEMES = {"data", "blob", "about"}
 TIMEOUT_MS = 30_000
 
 # Serialise what the figure with a slider shows: its traces as drawn (gd.data) plus
@@ -100,11 +91,13 @@ def site_url():
 
 @pytest.fixture(scope="module")
 def browser():
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        _unavailable(f"{CHROMIUM} missing: apt-get update && apt-get install -y chromium")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    reason = chromium_missing()
+    if reason:
+        _unavailable(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = launch_chromium(pw)
         try:
             yield browser
         finally:

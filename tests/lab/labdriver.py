@@ -58,20 +58,17 @@ HEAVY_TAG = "heavy-widget"
 RAISES_TAG = "raises-exception"
 LATENCY_GOAL_MS = 100.0
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# tests/headless.py: Chromium and its flags, shared with tests/browser (re-exported here)
+from headless import (  # noqa: E402, F401
+    INTERNAL_SCHEMES,
+    LOCAL_HOSTS,
+    chromium_missing,
+    launch_chromium,
+)
+
 PROBE_JS = (Path(__file__).with_name("probe.js")).read_text(encoding="utf-8")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [  # as in tests/browser/test_book_page.py (TOOLCHAIN.md, "Browser")
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 900}
-LOCAL_HOSTS = {"127.0.0.1"}
-INTERNAL_SCHEMES = {"data", "blob", "about"}
 
 # JupyterLab user settings written into the throwaway settings folder.
 LAB_SETTINGS = {
@@ -268,21 +265,6 @@ class LabServer:
 
 
 # --------------------------------------------------------------------------- browser
-def chromium_missing() -> str | None:
-    """Why Chromium + Playwright cannot run here, or None."""
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        return f"{CHROMIUM} missing: apt-get update && apt-get install -y chromium"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright (the Python package) is not installed"
-    return None
-
-
-def launch_chromium(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-
-
 # --------------------------------------------------------------------------- reports
 def percentile(values: list[float], q: float) -> float:
     """Linear-interpolated percentile (q in [0, 100]) of a non-empty list."""
