@@ -173,66 +173,30 @@ def _list(args) -> int:
 def _add_run_options(p: argparse.ArgumentParser, *, cell_timeout: int, timeout: int) -> None:
     """Options of everything that runs a student's notebook (grade, check, verify)."""
     g = p.add_argument_group("limits per notebook (each runs in its own sandbox)")
-    g.add_argument(
-        "--cell-timeout",
-        type=int,
-        default=cell_timeout,
-        metavar="S",
-        help=f"wall-clock seconds per cell; the cell is interrupted, later cells still run "
-        f"(default {cell_timeout})",
-    )
-    g.add_argument(
-        "--timeout",
-        type=int,
-        default=timeout,
-        metavar="S",
-        help=f"wall-clock seconds for all the cells together; later cells are skipped "
-        f"(default {timeout})",
-    )
-    g.add_argument(
-        "--memory-mb",
-        type=int,
-        default=Limits.memory_mb,
-        metavar="MB",
-        help=f"address-space limit of the kernel (RLIMIT_AS): MemoryError beyond it "
-        f"(default {Limits.memory_mb}; 0: none)",
-    )
-    g.add_argument(
-        "--cpu-s",
-        type=int,
-        default=Limits.cpu_s,
-        metavar="S",
-        help=f"CPU seconds of the kernel (RLIMIT_CPU) (default {Limits.cpu_s}; 0: none)",
-    )
-    g.add_argument(
-        "--processes",
-        type=int,
-        default=Limits.processes,
-        metavar="N",
-        help=f"processes and threads of the kernel's user (RLIMIT_NPROC; stops fork bombs) "
-        f"(default {Limits.processes}; 0: none)",
-    )
-    g.add_argument(
-        "--file-mb",
-        type=int,
-        default=Limits.file_mb,
-        metavar="MB",
-        help=f"largest file the notebook may write (RLIMIT_FSIZE) (default {Limits.file_mb})",
-    )
-    g.add_argument(
-        "--disk-mb",
-        type=int,
-        default=Limits.disk_mb,
-        metavar="MB",
-        help=f"size of the notebook's working folder and of its /tmp (default {Limits.disk_mb})",
-    )
-    g.add_argument(
-        "--output-kb",
-        type=int,
-        default=1024,
-        metavar="KB",
-        help="cell output kept per notebook; the rest is counted and dropped (default 1024)",
-    )
+    limits = [  # (flag, default, metavar, help: "{d}" is the default)
+        ("--cell-timeout", cell_timeout, "S",
+         "wall-clock seconds per cell; the cell is interrupted, later cells still run "
+         "(default {d})"),
+        ("--timeout", timeout, "S",
+         "wall-clock seconds for all the cells together; later cells are skipped (default {d})"),
+        ("--memory-mb", Limits.memory_mb, "MB",
+         "address-space limit of the kernel (RLIMIT_AS): MemoryError beyond it "
+         "(default {d}; 0: none)"),
+        ("--cpu-s", Limits.cpu_s, "S", "CPU seconds of the kernel (RLIMIT_CPU) (default {d}; 0: none)"),
+        ("--processes", Limits.processes, "N",
+         "processes and threads of the kernel's user (RLIMIT_NPROC; stops fork bombs) "
+         "(default {d}; 0: none)"),
+        ("--file-mb", Limits.file_mb, "MB",
+         "largest file the notebook may write (RLIMIT_FSIZE) (default {d})"),
+        ("--disk-mb", Limits.disk_mb, "MB",
+         "size of the notebook's working folder and of its /tmp (default {d})"),
+        ("--output-kb", 1024, "KB",
+         "cell output kept per notebook; the rest is counted and dropped (default {d})"),
+    ]  # fmt: skip
+    for flag, default, metavar, text in limits:
+        g.add_argument(
+            flag, type=int, default=default, metavar=metavar, help=text.format(d=default)
+        )
     g.add_argument(
         "--no-isolation",
         action="store_true",

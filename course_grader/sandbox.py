@@ -502,9 +502,16 @@ def _init(spec: Spec, state: dict, state_fd: int, command: list[str]) -> None:
             print(f"course_grader.sandbox: cannot start the kernel: {error!r}", file=sys.stderr)
             os._exit(126)
 
+    _supervise(kernel)
+
+
+def _supervise(child: int) -> None:
+    """Wait for ``child`` and exit with its status; SIGTERM kills it first. Other children
+    that end meanwhile are reaped (the init of a PID namespace inherits orphans)."""
+
     def stop(signum, frame):
         try:
-            os.kill(kernel, signal.SIGKILL)
+            os.kill(child, signal.SIGKILL)
         finally:
             os._exit(128 + signum)
 
@@ -514,7 +521,7 @@ def _init(spec: Spec, state: dict, state_fd: int, command: list[str]) -> None:
             pid, status = os.wait()
         except ChildProcessError:
             os._exit(1)
-        if pid == kernel:
+        if pid == child:
             os._exit(_exit_code(status))
 
 
@@ -560,16 +567,7 @@ def launch(job_dir: str, command: list[str]) -> None:
     if child == 0:
         _init(spec, state, state_fd, command)
     os.close(state_fd)
-
-    def stop(signum, frame):
-        try:
-            os.kill(child, signal.SIGKILL)
-        finally:
-            os._exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    _, status = os.waitpid(child, 0)
-    os._exit(_exit_code(status))
+    _supervise(child)
 
 
 def _describe_limits(limits: Limits) -> list[str]:
