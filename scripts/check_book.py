@@ -11,7 +11,8 @@ Fails (exit 1) when a page
     unpkg.com, cdnjs.cloudflare.com, cdn.plot.ly, fonts.googleapis.com, ...;
   * inlines plotly.js (the library banner "plotly.js v" in the page) or is larger than
     --max-page-kb;
-and when a page draws plotly figures (Plotly.newPlot) without loading plotly.min.js.
+and when a page draws plotly figures (Plotly.newPlot) without loading plotly.min.js, or
+loads plotly.min.js (4.8 MB) without drawing any.
 Warns (no failure) about figures with frames that start playing on page load
 (plotly's to_html default auto_play=True): the figure then cycles through every frame
 before the reader touches it, and moving its slider meanwhile interrupts the animation,
@@ -127,8 +128,11 @@ def main() -> int:
         if "plotly.js v" in text:
             problems.append(f"{rel}: plotly.js is inlined in the page")
         n_figures = text.count("Plotly.newPlot(")
-        if n_figures and not any("plotly.min.js" in s for s in scanner.scripts):
+        loads_plotly = any("plotly.min.js" in s for s in scanner.scripts)
+        if n_figures and not loads_plotly:
             problems.append(f"{rel}: draws {n_figures} plotly figure(s) but loads no plotly.min.js")
+        if loads_plotly and not n_figures:
+            problems.append(f"{rel}: loads plotly.min.js (4.8 MB) but draws no plotly figure")
         for div_id in AUTOPLAY.findall(text):
             warnings.append(
                 f"{rel}: plotly figure {div_id!r} auto-plays its frames on load "

@@ -15,7 +15,9 @@ This extension
 2. fails the build (a warning, an error under -W) for a plotly bundle that has no
    ``text/html``: plain ``fig.show()`` under plotly 7 emits JSON only, which the
    static book cannot draw. Use the course_lib display helper instead;
-3. after the build, trims each page's saved ipywidgets to what its displayed widgets
+3. adds plotly.js (``_static/plotly.min.js``, 4.8 MB, synchronous, in ``<head>`` before
+   require.js) to exactly the pages that draw a plotly figure, not to every page;
+4. after the build, trims each page's saved ipywidgets to what its displayed widgets
    need, fails on displayed widgets the static page cannot render (anywidget, e.g. a
    plotly FigureWidget), and renames the kernel's random model ids so the HTML is
    identical on every build (see ``finalize_widgets``).
@@ -204,8 +206,20 @@ def finalize_pages(app: Sphinx, exception: Exception | None) -> None:
             LOGGER.warning(problem, type="course_book", subtype="static_widget")
 
 
+def add_plotly_where_drawn(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """html-page-context: a page whose body calls Plotly.newPlot gets plotly.min.js.
+
+    Figures are ``<div>`` + inline ``Plotly.newPlot`` scripts, which need the global
+    ``Plotly`` when they run: a synchronous ``<script>`` in ``<head>``, ordered before
+    require.js (priority 200 < 500). ``add_js_file`` during this event adds to this page only.
+    """
+    if "Plotly.newPlot(" in context.get("body", ""):
+        app.add_js_file("plotly.min.js", priority=200)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     _register_mime_renderer()
     app.add_post_transform(RequireHtmlForPlotly)
+    app.connect("html-page-context", add_plotly_where_drawn)
     app.connect("build-finished", finalize_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
