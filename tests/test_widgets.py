@@ -85,3 +85,28 @@ def test_show_figure_emits_plotly_json_and_stable_html(clouds, frames, monkeypat
     assert "cdn" not in bundle["text/html"].lower() and len(bundle["text/html"]) < 500_000
     assert shown[0]["text/html"] == shown[1]["text/html"]  # identical on every run
     assert "Plotly.animate" not in bundle["text/html"]  # no auto-play: the reader drives the slider
+
+
+def test_live_figure_opens_its_widget_model_with_the_traces(monkeypatch):
+    """plotly's FigureWidget opens its comm with empty data (a race in JupyterLab); ours not."""
+    import ipywidgets
+    import plotly.graph_objects as go
+
+    opened = []
+    original = ipywidgets.Widget.open
+
+    def spy(self):
+        state = self.get_state()
+        if "_widget_data" in state:
+            opened.append((len(state["_widget_data"]), state["_widget_layout"].get("height")))
+        return original(self)
+
+    monkeypatch.setattr(ipywidgets.Widget, "open", spy)
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout=dict(height=260))
+    go.FigureWidget(fig)
+    assert opened.pop() == (0, None), "plotly changed: its widget now opens with data"
+    live = widgets.live_figure(fig)
+    assert opened == [(1, 260)]
+    assert live.comm is not None
+    live.data[0].y = [5, 6]  # still an ordinary FigureWidget afterwards
+    assert tuple(live.data[0].y) == (5, 6)

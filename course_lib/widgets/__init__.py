@@ -11,7 +11,7 @@ notebooks: one module per chapter's piece, plus ``display`` (what they share).
 * chapter 3 (``sinkhorn``): ``sinkhorn_sweep`` -> ``sinkhorn_figure`` / ``sinkhorn_explorer``.
 """
 
-from .display import round_data, show_figure, stepped_figure
+from .display import live_figure, round_data, show_figure, stepped_figure
 from .sinkhorn import (
     SinkhornExplorer,
     SinkhornFrame,
@@ -24,6 +24,7 @@ from .sinkhorn import (
 __all__ = [
     "SinkhornExplorer",
     "SinkhornFrame",
+    "live_figure",
     "round_data",
     "show_figure",
     "sinkhorn_explorer",

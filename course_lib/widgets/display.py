@@ -4,7 +4,9 @@
   JSON) and in the static book (an HTML div drawn by the site-wide plotly.js);
 * ``stepped_figure(fig, states, ...)`` turns precomputed states into plotly frames with a
   slider (and, with ``play=True``, a play/pause button): the static face of a widget;
-* ``round_data`` rounds figure data so stored outputs are small and identical across runs.
+* ``round_data`` rounds figure data so stored outputs are small and identical across runs;
+* ``live_figure(fig)`` is the live face's canvas: a plotly ``FigureWidget`` that is born with
+  the figure's traces (plotly's own can render empty in JupyterLab, see its docstring).
 
 A widget's live face redraws its ``FigureWidget`` with the same trace builder that produced
 the frames here, so the book and the lab show the same picture.
@@ -12,6 +14,7 @@ the frames here, so the book and the lab show the same picture.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Sequence
 
@@ -25,6 +28,37 @@ def round_data(values, digits: int = DIGITS):
     if isinstance(values, (list, tuple)):
         return [round_data(v, digits) for v in values]
     return None if values is None else round(float(values), digits)
+
+
+def live_figure(fig):
+    """A plotly ``FigureWidget`` showing ``fig``, whose widget model opens with its traces.
+
+    plotly's ``FigureWidget`` opens its comm while its data are still empty and sends the
+    traces and layout in a second message; its front end draws once, from whatever the model
+    holds when the view renders, and ignores later whole-data updates. Under load the view
+    can render between the two messages and stay empty for good (seen in JupyterLab: a
+    figure with no traces and the default 360 px height). Here the comm opens only after
+    the data are in place, so the first message already carries them.
+    """
+    return _born_drawn_class()(fig)
+
+
+@functools.cache
+def _born_drawn_class():  # plotly is imported on first use only
+    import plotly.graph_objects as go
+
+    class BornDrawnFigureWidget(go.FigureWidget):
+        def __init__(self, *args, **kwargs):
+            self._defer_open = True  # Widget.__init__ would open the comm with empty data
+            super().__init__(*args, **kwargs)
+            self._defer_open = False
+            self.open()
+
+        def open(self):
+            if not getattr(self, "_defer_open", False):
+                super().open()
+
+    return BornDrawnFigureWidget
 
 
 def show_figure(fig, *, name: str) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from .. import ot
-from .display import round_data, stepped_figure
+from .display import live_figure, round_data, stepped_figure
 
 __all__ = [
     "SinkhornFrame",
@@ -204,7 +204,7 @@ class _PlanDrawing:
             legend=dict(orientation="h", y=-0.08),
             template="plotly_white",
         )
-        return go.FigureWidget(fig) if widget else fig
+        return live_figure(fig) if widget else fig
 
 
 def sinkhorn_figure(x, y, frames: list[SinkhornFrame], *, start: int | None = None):
