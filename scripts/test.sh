@@ -13,6 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONHASHSEED=0  # (no MPLBACKEND: kernels must keep their inline backend)
+# One torch/OpenMP thread per process: pytest and nbval run two workers on two cores, and
+# oversubscribed OpenMP threads spin and slow small-tensor training tenfold.
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 PY=.venv/bin/python
 JUNIT=artifacts/junit
 rm -rf "$JUNIT" && mkdir -p "$JUNIT"
