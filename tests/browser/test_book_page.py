@@ -132,7 +132,11 @@ def _move_slider(page, figure, fig_id: str, stem: str, k: int) -> tuple[dict, di
 
 
 def _press_play(page, figure, fig_id: str) -> bool:
-    """Press the figure's play button (an animation), if it has one: do its frames advance?"""
+    """Press the figure's play button (an animation), if it has one: do its frames advance?
+
+    The animation is left to reach its last frame: pausing (or moving the slider) while it
+    plays makes plotly reject the running animation's promise, an uncaught 'undefined'.
+    """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     play = figure.locator("g.updatemenu-button", has_text="play")
@@ -144,14 +148,15 @@ def _press_play(page, figure, fig_id: str) -> bool:
         page.wait_for_function(
             f"([id, s]) => ({JS_FIGURE_STATE})(id) !== s", arg=[fig_id, before], timeout=10_000
         )
-        moved = True
     except PlaywrightTimeout:
-        moved = False
-    pause = figure.locator("g.updatemenu-button", has_text="pause")
-    if pause.count():
-        pause.first.click()
+        return False
+    last = """id => {
+      const gd = document.getElementById(id), s = gd.layout.sliders[0];
+      return s.active === s.steps.length - 1;
+    }"""
+    page.wait_for_function(last, arg=fig_id, timeout=120_000)
     page.wait_for_timeout(500)
-    return moved
+    return True
 
 
 @pytest.mark.parametrize("page_path", PAGES)
